@@ -5,6 +5,7 @@
 """
 
 from .activations import ACTIVATIONS, Activation
+from .io import ModelFileError, load
 from .layers import INITIALIZERS, Dense
 from .losses import LOSSES, Loss
 from .network import Network
@@ -26,9 +27,11 @@ __all__ = [
     "History",
     "InverseTimeDecay",
     "Loss",
+    "ModelFileError",
     "Network",
     "RMSprop",
     "SGD",
     "StepDecay",
     "TrainingError",
+    "load",
 ]

@@ -55,6 +55,7 @@ class Network:
         self.classes_ = None
         self.loss_: Loss | None = None
         self.stop_training = False
+        self.metadata: dict = {}
         for layer in layers:
             self._append(layer)
         self._build()
@@ -327,6 +328,12 @@ class Network:
                 correct = np.count_nonzero(np.argmax(P, axis=1) == np.argmax(T, axis=1))
             return {"loss": value, "accuracy": correct / len(P)}
         return {"loss": value, "mae": float(np.mean(np.abs(P - T)))}
+
+    def save(self, path, metadata=None):
+        """Write the network to a safetensors file atomically; see :func:`chainrule.io.save`."""
+        from .io import save
+
+        return save(self, path, metadata)
 
     def summary(self) -> str:
         """A table of layers, shapes and parameter counts."""
