@@ -341,6 +341,22 @@ class Dataset:
             )
         return _apply(R, self._features, self._prescale, self._mean, self._std)
 
+    def pipeline(self) -> dict:
+        """The fitted raw -> input pipeline as plain JSON data (stored in model files).
+
+        :func:`apply_pipeline` replays it on new raw data, as :meth:`transform` does.
+        """
+        return {
+            "raw_names": list(self.raw_names),
+            "features": None if self._features is None else list(self._features),
+            "prescale": float(self._prescale),
+            "mean": None if self._mean is None else np.asarray(self._mean).tolist(),
+            "std": None if self._std is None else np.asarray(self._std).tolist(),
+            "target_name": self.target_name,
+            "target_mean": float(self.target_mean),
+            "target_scale": float(self.target_scale),
+        }
+
     def inverse_target(self, y) -> np.ndarray:
         """Regression targets (or predictions) back in the data's original units."""
         return np.asarray(y, dtype=np.float64) * self.target_scale + self.target_mean
@@ -351,6 +367,17 @@ class Dataset:
             f"Dataset({self.name!r}, {kind}, train={self.X_train.shape}, "
             f"test={self.X_test.shape}, features={self.feature_names})"
         )
+
+
+def apply_pipeline(state: dict, raw) -> np.ndarray:
+    """Replay a :meth:`Dataset.pipeline` on raw data ``(N, len(state["raw_names"]))``."""
+    R = np.asarray(raw, dtype=np.float64)
+    n_raw = len(state["raw_names"])
+    if R.ndim != 2 or R.shape[1] != n_raw:
+        raise ValueError(f"raw must have shape (N, {n_raw}), got {R.shape}")
+    mean = None if state["mean"] is None else np.asarray(state["mean"])
+    std = None if state["std"] is None else np.asarray(state["std"])
+    return _apply(R, state["features"], state["prescale"], mean, std)
 
 
 def _expand(R, features):
@@ -595,10 +622,8 @@ def _split(raw, y, test_size, split_seed, stratify, key):
 # ---------------------------------------------------------------------------- CSV
 
 
-def _read_csv(path: Path, target, task):
-    """Raw features, targets, feature names, target name and task from a CSV file."""
-    if target is not None and not isinstance(target, str):
-        raise TypeError(f"target must be a column name, got {type(target).__name__} {target!r}")
+def _read_table(path: Path, min_columns: int = 1):
+    """A CSV file's header, data records and their line numbers, checked for shape."""
     where = str(path)
     if not path.exists():
         raise DataError(f"{where}: file not found")
@@ -633,7 +658,7 @@ def _read_csv(path: Path, target, task):
         if header.index(col) != j:
             raise DataError(f"{where}: row {header_line}, column {j + 1}: duplicate column name "
                             f"{col!r} in the header")
-    if len(header) < 2:
+    if len(header) < min_columns:
         raise DataError(f"{where}: row {header_line}: the header has {len(header)} column "
                         f"({header[0]!r}); need at least one feature column and a target")
     if not rows:
@@ -643,6 +668,36 @@ def _read_csv(path: Path, target, task):
         if len(record) != width:
             raise DataError(f"{where}: row {line} has {len(record)} fields, expected {width} "
                             f"like the header")
+    return header, rows, lines
+
+
+def read_features_csv(path, columns: list[str]) -> np.ndarray:
+    """The named numeric columns of a CSV file, as an ``(N, len(columns))`` float64 array.
+
+    Used to feed new data to a trained model (``chainrule predict``); other columns, such
+    as the target, are ignored. Raises :class:`DataError` naming file, row and column.
+    """
+    path = Path(path)
+    header, rows, lines = _read_table(path)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{path}: column {missing[0]!r} not found; the model needs columns "
+                        f"{columns}, the file has {header}")
+    idx = [header.index(c) for c in columns]
+    raw = np.empty((len(rows), len(idx)))
+    for i, (record, line) in enumerate(zip(rows, lines, strict=True)):
+        for k, j in enumerate(idx):
+            raw[i, k] = _number(record[j], str(path), line, j, header[j])
+    return raw
+
+
+def _read_csv(path: Path, target, task):
+    """Raw features, targets, feature names, target name and task from a CSV file."""
+    if target is not None and not isinstance(target, str):
+        raise TypeError(f"target must be a column name, got {type(target).__name__} {target!r}")
+    where = str(path)
+    header, rows, lines = _read_table(path, min_columns=2)
+    width = len(header)
 
     if target is None:
         t = width - 1

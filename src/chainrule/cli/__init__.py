@@ -16,6 +16,7 @@ from .common import CLIError
 #: subcommand name -> module (imported lazily so ``chainrule --help`` stays fast)
 COMMANDS = {
     "train": "chainrule.cli.train",
+    "predict": "chainrule.cli.predict",
     "gradcheck": "chainrule.cli.gradcheck",
     "explain": "chainrule.cli.explain",
 }

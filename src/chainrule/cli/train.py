@@ -207,10 +207,14 @@ def run(args) -> int:
                           verbose=verbose, seed=s["seed"], track_gradients=figures)
     except TrainingError as exc:
         raise CLIError(str(exc)) from None
-    final = {k: v[-1] for k, v in history.history.items()}
-    final.update({f"final_{k}": v for k, v in net.evaluate(ds.X_test, ds.y_test).items()})
-    written = ["history.csv", "summary.json"]
+    # the final weights (the best epoch's, after early stopping) on both splits
+    final = {f"train_{k}": v for k, v in net.evaluate(ds.X_train, ds.y_train).items()}
+    final.update({f"val_{k}": v for k, v in net.evaluate(ds.X_test, ds.y_test).items()})
+    written = ["history.csv", "summary.json", "model.safetensors"]
     write_text(out / "history.csv", history_csv(history))
+    net.save(out / "model.safetensors",
+             metadata={"dataset": ds.name, "task": ds.task, "pipeline": ds.pipeline(),
+                       "settings": {k: v for k, v in s.items() if k != "hidden"}})
     if figures:
         written += write_figures(net, ds, history, out)
     if recorder is not None:
@@ -227,6 +231,7 @@ def run(args) -> int:
                      "optimizer_repr": repr(optimizer), "recipe": args.recipe},
         "network": [repr(layer) for layer in net.layers],
         "epochs_run": len(history.epoch),
+        "last_epoch": {k: v[-1] for k, v in history.history.items()},
         "final": final,
         "train_time_s": history.train_time,
         "wall_time_s": time.perf_counter() - t_start,
