@@ -5,6 +5,8 @@
 """
 
 from .activations import ACTIVATIONS, Activation
+from .explain import Explanation, explain
+from .gradcheck import GradcheckReport, TensorCheck, gradcheck
 from .io import ModelFileError, load
 from .layers import INITIALIZERS, Dense
 from .losses import LOSSES, Loss
@@ -23,7 +25,9 @@ __all__ = [
     "Callback",
     "Dense",
     "EarlyStopping",
+    "Explanation",
     "ExponentialDecay",
+    "GradcheckReport",
     "History",
     "InverseTimeDecay",
     "Loss",
@@ -32,6 +36,9 @@ __all__ = [
     "RMSprop",
     "SGD",
     "StepDecay",
+    "TensorCheck",
     "TrainingError",
+    "explain",
+    "gradcheck",
     "load",
 ]

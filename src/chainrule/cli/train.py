@@ -60,26 +60,32 @@ def add_arguments(p):
     g.add_argument("--recipe", choices=sorted(RECIPES), default="chainrule",
                    help="defaults for the options below: chainrule's recipe or the blog's")
     g.add_argument("--hidden", type=hidden_sizes, default=None,
-                   help="hidden layer sizes, comma-separated (default 25,50,25: the blog's)")
+                   help="hidden layer sizes, comma-separated, or 'none' (default: the "
+                   "dataset's; moons: 25,50,25 as in the blog)")
     g.add_argument("--activation", default=None, help="hidden activation (default: recipe's)")
     g.add_argument("--output", dest="output_activation", default=None,
                    help="output activation (default: softmax for classes, linear for values)")
     g.add_argument("--loss", default=None,
                    help="mse, cross_entropy or binary_cross_entropy (default: from the output)")
     g.add_argument("--init", default=None, help="glorot, he or seed (default: per activation)")
-    g.add_argument("--optimizer", choices=["adam", "sgd", "rmsprop"], default=None)
-    g.add_argument("--lr", type=positive_float, default=None, help="learning rate")
+    g.add_argument("--optimizer", choices=["adam", "sgd", "rmsprop"], default=None,
+                   help="default: the recipe's (adam; the blog's: sgd)")
+    g.add_argument("--lr", type=positive_float, default=None,
+                   help="(initial) learning rate (default: the dataset's, 0.01 for moons)")
     g.add_argument("--lr-decay", type=positive_float, default=None,
                    help="factor the learning rate is multiplied by over the whole run "
                    "(exponential decay; 1 keeps it constant; default: recipe's)")
     g.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
     g.add_argument("--weight-decay", type=float, default=0.0, help="L2 penalty on the weights")
-    g.add_argument("--epochs", type=positive_int, default=None)
-    g.add_argument("--batch-size", type=positive_int, default=None)
+    g.add_argument("--epochs", type=positive_int, default=None,
+                   help="passes over the training set (default: the dataset's; moons: 60)")
+    g.add_argument("--batch-size", type=positive_int, default=None,
+                   help="samples per step; 1 is the blog's per-sample SGD (default: 32)")
     g.add_argument("--patience", type=positive_int, default=None,
                    help="stop after this many epochs without val_loss improvement")
     g.add_argument("--seed", type=int, default=0, help="seed of weights and shuffling")
-    g.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    g.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                   help="precision of the weights and of every computation")
 
     g = p.add_argument_group("output")
     g.add_argument("--out", default="chainrule-out", help="output folder")
