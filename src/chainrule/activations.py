@@ -49,9 +49,43 @@ class Activation:
     derivative: Callable[[np.ndarray], np.ndarray] | None = None
 
 
+class _TimesDerivative:
+    """``backward(A, dA) = dA * f'(A)`` for a diagonal Jacobian (a class so it pickles)."""
+
+    def __init__(self, derivative):
+        self.derivative = derivative
+
+    def __call__(self, A, dA):
+        return dA * self.derivative(A)
+
+
 def _elementwise(name, forward, derivative):
     """Activation whose Jacobian is diagonal: backward is ``dA * f'(Z)``, f' taken from A."""
-    return Activation(name, forward, lambda A, dA: dA * derivative(A), derivative)
+    return Activation(name, forward, _TimesDerivative(derivative), derivative)
+
+
+def _identity(Z):
+    return Z
+
+
+def _identity_backward(A, dA):
+    return dA
+
+
+def _sigmoid_derivative(A):
+    return A * (1 - A)
+
+
+def _tanh_derivative(A):
+    return 1 - A * A
+
+
+def _relu(Z):
+    return np.maximum(Z, 0)
+
+
+def _relu_derivative(A):
+    return (A > 0).astype(A.dtype, copy=False)
 
 
 def _sigmoid(Z):
@@ -83,12 +117,10 @@ def _leaky_derivative(A):
 
 ACTIVATIONS: dict[str, Activation] = {
     # linear's backward is the identity: no multiply by ones on the hot path.
-    "linear": Activation("linear", lambda Z: Z, lambda A, dA: dA, np.ones_like),
-    "sigmoid": _elementwise("sigmoid", _sigmoid, lambda A: A * (1 - A)),
-    "tanh": _elementwise("tanh", np.tanh, lambda A: 1 - A * A),
-    "relu": _elementwise(
-        "relu", lambda Z: np.maximum(Z, 0), lambda A: (A > 0).astype(A.dtype, copy=False)
-    ),
+    "linear": Activation("linear", _identity, _identity_backward, np.ones_like),
+    "sigmoid": _elementwise("sigmoid", _sigmoid, _sigmoid_derivative),
+    "tanh": _elementwise("tanh", np.tanh, _tanh_derivative),
+    "relu": _elementwise("relu", _relu, _relu_derivative),
     "leaky_relu": _elementwise("leaky_relu", _leaky, _leaky_derivative),
     "softmax": Activation("softmax", _softmax, _softmax_backward, None),
 }

@@ -83,6 +83,14 @@ def _bce_grad(P, T):
     return (P - T) / np.maximum(P * (1 - P), _floor(P)) / P.size
 
 
+def _softmax_ce_dZ(P, T):
+    return (P - T) * (1 / P.shape[0])
+
+
+def _sigmoid_bce_dZ(P, T):
+    return (P - T) * (1 / P.size)
+
+
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", _mse_value, _mse_grad),
     # NOTE: softmax followed by cross-entropy: dL/dZ = J_softmax^T (-T/P) / N = (P - T) / N
@@ -92,7 +100,7 @@ LOSSES: dict[str, Loss] = {
         "cross_entropy",
         _ce_value,
         _ce_grad,
-        fused={"softmax": lambda P, T: (P - T) * (1 / P.shape[0])},
+        fused={"softmax": _softmax_ce_dZ},
         outputs=("softmax",),
         classification=True,
     ),
@@ -100,7 +108,7 @@ LOSSES: dict[str, Loss] = {
         "binary_cross_entropy",
         _bce_value,
         _bce_grad,
-        fused={"sigmoid": lambda P, T: (P - T) * (1 / P.size)},
+        fused={"sigmoid": _sigmoid_bce_dZ},
         outputs=("sigmoid",),
         classification=True,
     ),

@@ -92,6 +92,12 @@ class Network:
             self.decay_mask[offset : offset + layer.n_in * layer.n_out] = 1
             offset += size
 
+    def __setstate__(self, state):
+        # NOTE: pickling copies each layer's views into separate arrays; rebuild the flat
+        # buffers from those values so the layers are views into params/grads again.
+        self.__dict__.update(state)
+        self._build()
+
     @property
     def n_in(self) -> int:
         return self._require_layers().layers[0].n_in
