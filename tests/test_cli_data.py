@@ -2,6 +2,7 @@
 
 import csv
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -51,6 +52,23 @@ def test_animate_writes_a_bounded_gif(tmp_path):
     with Image.open(out / "animation.gif") as im:
         assert 2 <= im.n_frames <= 60
         assert im.size[0] > 400
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+def test_animate_also_writes_mp4_with_ffmpeg(tmp_path):
+    out = tmp_path / "anim"
+    assert main(["train", "--dataset", "xor", "--epochs", "10", "--animate", "--out", str(out),
+                 "--quiet", "--no-figures"]) == 0
+    assert (out / "animation.mp4").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("command", [["explain", "--hidden", "2"],
+                                     ["gradcheck", "--hidden", "3", "--samples", "1",
+                                      "--loss", "cross_entropy"]])
+def test_explain_and_gradcheck_on_a_csv_with_string_labels(tmp_path, capsys, command):
+    rows = "\n".join(f"{i % 7},{i % 5},{'ab'[i % 2]}" for i in range(40))
+    path = write(tmp_path, "u,v,label\n" + rows + "\n")
+    assert main([*command, "--dataset", str(path)]) == 0, capsys.readouterr().err
 
 
 def test_regression_dataset_reports_mae(tmp_path):
@@ -142,3 +160,17 @@ def test_predict_errors(tmp_path, capsys):
     junk = write(tmp_path, "not a model", "junk.safetensors")
     assert main(["predict", str(junk), str(bad)]) == 2
     assert "not a valid chainrule model file" in capsys.readouterr().err
+    import chainrule as cr
+
+    net = cr.load(out / "model.safetensors")
+    net.metadata["pipeline"]["raw_names"] = [1, 2]
+    net.save(tmp_path / "hacked.safetensors", metadata=net.metadata)
+    assert main(["predict", str(tmp_path / "hacked.safetensors"), str(bad)]) == 2
+    assert "input pipeline metadata is damaged" in capsys.readouterr().err
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    good = write(tmp_path, "x1,x2\n0,0\n", "good.csv")
+    assert main(["predict", str(out / "model.safetensors"), str(good), "--output",
+                 str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -92,6 +92,8 @@ def test_early_stopping_option(tmp_path):
         (["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to --optimizer sgd"),
         (["--loss", "hinge"], "loss must be one of"),
         (["--lr-decay", "2"], "--lr-decay must be in (0, 1], got 2.0"),
+        (["--loss", "cross_entropy", "--output-activation", "sigmoid"],
+         "needs an output layer with activation in ['softmax'], got 'sigmoid'"),
     ],
 )
 def test_bad_options_give_one_line_and_exit_2(tmp_path, capsys, args, message):
@@ -110,11 +112,50 @@ def test_bad_values_rejected_by_the_parser(tmp_path, capsys, args):
     assert "error:" in capsys.readouterr().err
 
 
-def test_help_describes_every_option(capsys):
+@pytest.mark.parametrize("command", ["train", "predict", "gradcheck", "explain"])
+def test_help_describes_every_option(capsys, command):
+    from chainrule.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    for action in sub._actions:
+        assert action.help, f"{command} {action.option_strings or action.dest} has no help"
     with pytest.raises(SystemExit):
-        main(["train", "--help"])
+        main([command, "--help"])
     text = capsys.readouterr().out
-    for option in ("--dataset", "--hidden", "--activation", "--loss", "--optimizer", "--lr",
-                   "--epochs", "--batch-size", "--seed", "--out", "--recipe"):
-        assert option in text
+    for action in sub._actions:
+        for flag in action.option_strings:
+            assert flag in text
+
+
+def test_no_command_prints_help(capsys):
     assert main([]) == 2
+    assert "train" in capsys.readouterr().out
+
+
+def test_diverging_run_exits_2_and_writes_nothing(tmp_path, capsys):
+    code, out = run_train(tmp_path, "--dataset", "plane", "--optimizer", "sgd", "--lr", "1e300",
+                          "--epochs", "1", "--batch-size", "1000", "--quiet")
+    assert code == 2
+    err = capsys.readouterr().err
+    # the weights end finite but huge: the loss itself overflows, caught before any write
+    assert "training diverged: the final train_loss, val_loss is not finite" in err
+    assert not out.exists()
+
+
+def test_seed_recipe_on_regression_keeps_a_linear_output(tmp_path):
+    code, out = run_train(tmp_path, "--dataset", "sine", "--recipe", "seed", "--epochs", "2",
+                          "--quiet", "--no-figures")
+    assert code == 0
+    assert json.loads((out / "summary.json").read_text())["network"][-1].startswith(
+        "Dense(25, 1, 'linear'")
+
+
+def test_unwritable_output_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    assert main(["train", "--epochs", "1", "--quiet", "--out", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and "afile" in err
+    assert main(["train", "--epochs", "1", "--quiet", "--seed", "-1"]) == 2
+    assert "seed must be >= 0, got -1" in capsys.readouterr().err

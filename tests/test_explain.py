@@ -144,4 +144,4 @@ def test_cli_errors(capsys):
     assert "--sample" in capsys.readouterr().err
     assert main(["explain", "--loss", "binary_cross_entropy", "--output-activation",
                  "tanh"]) == 2
-    assert "--output sigmoid" in capsys.readouterr().err
+    assert "activation in ['sigmoid'], got 'tanh'" in capsys.readouterr().err

@@ -277,8 +277,9 @@ def test_cli_exits_1_on_a_wrong_gradient(capsys, monkeypatch):
 
 
 def test_cli_errors(capsys):
-    assert main(["gradcheck", "--loss", "cross_entropy", "--output", "sigmoid"]) == 2
-    assert "--output softmax" in capsys.readouterr().err
+    assert main(["gradcheck", "--loss", "cross_entropy", "--output-activation", "sigmoid"]) == 2
+    assert "needs an output layer with activation in ['softmax'], got 'sigmoid'" in (
+        capsys.readouterr().err)
     with pytest.raises(SystemExit) as exc:
         main(["gradcheck", "--hidden", "3,x"])
     assert exc.value.code == 2

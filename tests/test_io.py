@@ -94,6 +94,8 @@ def good_tensors():
         (lambda t, h: (t, {**h, "version": 99}), "format version 99 is not supported"),
         (lambda t, h: (t, {**h, "dtype": "float16"}), "dtype must be one of"),
         (lambda t, h: (t, {**h, "layers": [{"n_in": 2**40, "n_out": 2, "activation": "relu",
+                                             "init": "he"}]}), r"expected \(1099511627776, 2\)"),
+        (lambda t, h: (t, {**h, "layers": [{"n_in": -2, "n_out": 2, "activation": "relu",
                                              "init": "he"}]}), "bad sizes"),
         (lambda t, h: (t, {**h, "layers": [{"n_in": 2, "n_out": 2, "activation": "evil",
                                              "init": "he"}]}), "unknown activation"),
@@ -104,8 +106,18 @@ def good_tensors():
         (lambda t, h: ({"layers.0.W": np.full((2, 2), np.nan), "layers.0.b": np.zeros(2)}, h),
          "holds NaN or inf"),
         (lambda t, h: ({"layers.0.W": np.ones((2, 2))}, h), "do not match the layers"),
-        (lambda t, h: (t, {**h, "classes": {"kind": "number", "values": [0, 1, 2]}}),
+        (lambda t, h: (t, {**h, "classes": {"values": [0, 1, 2]}}),
          "do not match the output layer"),
+        (lambda t, h: (t, {**h, "classes": {"values": [0, [1]]}}), "do not match the output"),
+        (lambda t, h: (t, {**h, "classes": ["a", "b"]}), "do not match the output layer"),
+        (lambda t, h: (t, {**h, "loss": ["mse"]}), r"unknown loss \['mse'\]"),
+        (lambda t, h: (t, {**h, "dtype": ["float64"]}), "dtype must be one of"),
+        (lambda t, h: (t, {**h, "user": [1]}), "metadata 'user' must be an object"),
+        (lambda t, h: (t, {**h, "layers": [{"n_in": True, "n_out": 2, "activation": "relu",
+                                             "init": "he"}]}), "bad sizes"),
+        (lambda t, h: (t, {**h, "layers": [{"n_in": 2, "n_out": 2, "activation": ["relu"],
+                                             "init": "he"}]}), "unknown activation"),
+        (lambda t, h: (t, {**h, "layers": "relu"}), "no layers"),
     ],
 )
 def test_bad_model_files_raise_one_documented_error(tmp_path, mutate, match):
@@ -113,6 +125,24 @@ def test_bad_model_files_raise_one_documented_error(tmp_path, mutate, match):
     path = _write(tmp_path, tensors, header)
     with pytest.raises(cr.ModelFileError, match=match):
         cr.load(path)
+
+
+def test_tiny_file_cannot_ask_for_a_huge_network(tmp_path):
+    # a 2**20 x 2**20 layer would need 8 TiB: refused from the tensors' shapes, unallocated
+    header = {**good_header(), "layers": [{"n_in": 2**20, "n_out": 2**20, "activation": "relu",
+                                           "init": "he"}]}
+    path = _write(tmp_path, good_tensors(), header)
+    assert path.stat().st_size < 1000
+    with pytest.raises(cr.ModelFileError, match=r"tensor layers.0.W has shape \(2, 2\)"):
+        cr.load(path)
+
+
+def test_non_finite_weights_are_not_saved(tmp_path):
+    net, _ = trained()
+    net.params[0] = np.inf
+    with pytest.raises(ValueError, match="hold NaN or inf; refusing to save"):
+        net.save(tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 def test_good_handwritten_file_loads(tmp_path):

@@ -112,6 +112,17 @@ def test_forward_twice_before_backward_is_safe():
     np.testing.assert_allclose(layer.dW, dW1)
 
 
+def test_a_layer_belongs_to_one_network():
+    d1, d2 = cr.Dense(2, 3, "relu"), cr.Dense(3, 2, "softmax")
+    net = cr.Network([d1, d2], seed=0)
+    with pytest.raises(ValueError, match=r"Dense\(2, 3, 'relu', init='he'\) already belongs "
+                       "to another network"):
+        cr.Network([d1, cr.Dense(3, 2)], seed=1)
+    assert np.shares_memory(d1.W, net.params)
+    with pytest.raises(ValueError, match="seed must be >= 0, got -1"):
+        cr.Network([cr.Dense(2, 2)], seed=-1)
+
+
 def test_add_keeps_existing_weights_and_checks_sizes():
     net = cr.Network(seed=0)
     net.add(cr.Dense(2, 4, "relu"))
@@ -151,8 +162,10 @@ def test_float32_end_to_end(moons_split):
     net = make_net(3, "relu", "softmax", 2, n_in=2, width=16, dtype="float32")
     hist = net.fit(Xtr, ytr, epochs=5, optimizer=cr.Adam(0.01), validation_data=(Xte, yte))
     assert net.params.dtype == np.float32 and net.grads.dtype == np.float32
-    opt_state = [layer.W.dtype for layer in net.layers]
-    assert all(dt == np.float32 for dt in opt_state)
+    assert all(layer.W.dtype == np.float32 for layer in net.layers)
+    opt = cr.Adam(0.01, weight_decay=0.1)
+    net.fit(Xtr, ytr, epochs=1, optimizer=opt)
+    assert opt.m.dtype == opt.v.dtype == np.float32
     P, backward = net.forward(Xtr.astype(np.float32))
     assert P.dtype == np.float32
     assert backward(P, need_dX=True).dtype == np.float32

@@ -54,6 +54,18 @@ def test_nan_loss_stops_with_a_clear_error_and_keeps_good_weights(moons_split):
     assert np.isfinite(net.params).all()
 
 
+def test_divergence_on_the_very_last_step_is_caught():
+    # the batch loss is checked before each step; the weights after the final step must be
+    # checked too, or a run could end "successfully" with inf weights
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 2)), 1e3 * rng.normal(size=64)
+    net = cr.Network([cr.Dense(2, 4, "tanh"), cr.Dense(4, 1)], seed=0)
+    before = net.params.copy()
+    with pytest.raises(cr.TrainingError, match="weights became NaN or inf at epoch 1"):
+        net.fit(X, y, epochs=1, batch_size=64, optimizer=cr.SGD(1e308))
+    np.testing.assert_array_equal(net.params, before)
+
+
 def test_nan_after_some_epochs_keeps_last_epoch():
     class Blowup(cr.Callback):
         def on_epoch_end(self, epoch, logs=None):

@@ -8,11 +8,15 @@ import tempfile
 from pathlib import Path
 
 
-def _default_mode() -> int:
-    """0o666 less the process umask, which can only be read by setting it."""
+def _read_umask() -> int:
+    """The process umask, which can only be read by setting it (so: once, at import)."""
     umask = os.umask(0o022)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
+
+
+#: Mode of a new file, as a plain open() would create it.
+_NEW_FILE_MODE = 0o666 & ~_read_umask()
 
 
 @contextlib.contextmanager
@@ -31,7 +35,7 @@ def atomic_path(path):
     try:
         yield Path(tmp)
         # mkstemp creates the file private (0600); give it the mode a plain open() would
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _NEW_FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

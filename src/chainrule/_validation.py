@@ -39,6 +39,13 @@ def check_int(name, value, low=None) -> int:
     return int(value)
 
 
+def check_seed(seed):
+    """``seed`` for ``np.random.default_rng`` (None, a Generator or an int >= 0)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    return check_int("seed", seed, 0)
+
+
 def check_X(X, dtype, n_features=None, name="X") -> np.ndarray:
     """A non-empty, finite, numeric 2-D array of ``dtype`` (a copy only when needed)."""
     try:

@@ -44,6 +44,8 @@ def save(net: Network, path, metadata: dict | None = None) -> Path:
     """
     from safetensors.numpy import save as st_save
 
+    if not np.all(np.isfinite(net.params)):
+        raise ValueError("the network's parameters hold NaN or inf; refusing to save them")
     for i, layer in enumerate(net._require_layers().layers):
         if ACTIVATIONS.get(layer.activation.name) is not layer.activation:
             raise ValueError(
@@ -52,8 +54,7 @@ def save(net: Network, path, metadata: dict | None = None) -> Path:
             )
     classes = None
     if net.classes_ is not None:
-        classes = {"kind": "str" if net.classes_.dtype.kind in "US" else "number",
-                   "values": net.classes_.tolist()}
+        classes = {"values": net.classes_.tolist()}
     header = {
         "format": FORMAT,
         "version": VERSION,
@@ -77,11 +78,6 @@ def save(net: Network, path, metadata: dict | None = None) -> Path:
 
 def _fail(path, why):
     raise ModelFileError(f"{path}: not a valid chainrule model file: {why}")
-
-
-def read_header(path) -> dict:
-    """The JSON header of a model file (architecture, classes, user metadata)."""
-    return _open(path)[0]
 
 
 def _open(path):
@@ -120,8 +116,21 @@ def _open(path):
     return header, tensors
 
 
+def _name_in(value, table) -> bool:
+    """Whether ``value`` is a string key of ``table`` (a JSON list or dict is not)."""
+    return isinstance(value, str) and value in table
+
+
+def _size(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def load(path) -> Network:
     """Read a model written by :func:`save` and rebuild its :class:`Network`.
+
+    Every header field is type-checked, and the layer sizes are checked against the
+    stored tensors before anything is allocated, so a small hostile file cannot ask for
+    a huge network.
 
     Raises
     ------
@@ -131,46 +140,55 @@ def load(path) -> Network:
     """
     header, tensors = _open(path)
     dtype = header.get("dtype")
-    if dtype not in DTYPES:
+    if not _name_in(dtype, DTYPES):
         _fail(path, f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
     specs = header.get("layers")
     if not isinstance(specs, list) or not specs:
         _fail(path, "no layers")
-    layers = []
+    expected = {}
     for i, spec in enumerate(specs):
         if not isinstance(spec, dict):
             _fail(path, f"layer {i} is not an object")
         n_in, n_out = spec.get("n_in"), spec.get("n_out")
-        if not all(isinstance(v, int) and 0 < v <= 2**24 for v in (n_in, n_out)):
+        if not (_size(n_in) and _size(n_out)):
             _fail(path, f"layer {i} has bad sizes n_in={n_in!r}, n_out={n_out!r}")
-        if spec.get("activation") not in ACTIVATIONS or spec.get("init") not in INITIALIZERS:
+        if not (_name_in(spec.get("activation"), ACTIVATIONS)
+                and _name_in(spec.get("init"), INITIALIZERS)):
             _fail(path, f"layer {i} has unknown activation or init {spec!r}")
-        layers.append(Dense(n_in, n_out, spec["activation"], init=spec["init"]))
-    try:
-        net = Network(layers, seed=0, dtype=dtype)
-    except ValueError as exc:
-        _fail(path, str(exc))
-    expected = {name: value for name, value, _ in net.named_parameters()}
+        expected[f"layers.{i}.W"] = (n_in, n_out)
+        expected[f"layers.{i}.b"] = (n_out,)
     if set(tensors) != set(expected):
         _fail(path, f"tensors {sorted(tensors)} do not match the layers {sorted(expected)}")
-    for name, target in expected.items():
+    for name, shape in expected.items():
         arr = tensors[name]
-        if arr.shape != target.shape or arr.dtype != target.dtype:
+        if arr.shape != shape or arr.dtype != np.dtype(dtype):
             _fail(path, f"tensor {name} has shape {arr.shape} and dtype {arr.dtype}, expected "
-                        f"{target.shape} and {target.dtype}")
+                        f"{shape} and {dtype}")
         if not np.all(np.isfinite(arr)):
             _fail(path, f"tensor {name} holds NaN or inf")
-        target[...] = arr
+    # every size now matches a tensor actually stored in the file: building is safe
+    try:
+        net = Network([Dense(s["n_in"], s["n_out"], s["activation"], init=s["init"])
+                       for s in specs], seed=0, dtype=dtype)
+    except ValueError as exc:
+        _fail(path, str(exc))
+    for name, target, _ in net.named_parameters():
+        target[...] = tensors[name]
     classes = header.get("classes")
     if classes is not None:
         values = classes.get("values") if isinstance(classes, dict) else None
-        if not isinstance(values, list) or len(values) != (net.n_out if net.n_out > 1 else 2):
+        n_classes = net.n_out if net.n_out > 1 else 2
+        kinds = {type(v) for v in values} if isinstance(values, list) else set()
+        if len(values or ()) != n_classes or not (kinds <= {int, float} or kinds == {str}):
             _fail(path, f"classes {classes!r} do not match the output layer")
-        net.classes_ = np.array(values, dtype=str if classes.get("kind") == "str" else None)
+        net.classes_ = np.array(values)
     loss = header.get("loss")
     if loss is not None:
-        if loss not in LOSSES:
+        if not _name_in(loss, LOSSES):
             _fail(path, f"unknown loss {loss!r}")
         net.loss_ = LOSSES[loss]
-    net.metadata = header.get("user") or {}
+    user = header.get("user", {})
+    if not isinstance(user, dict):
+        _fail(path, f"metadata 'user' must be an object, got {type(user).__name__}")
+    net.metadata = user
     return net

@@ -71,6 +71,7 @@ class Dense:
             None if W is None and b is None else (self._checked("W", W), self._checked("b", b))
         )
         self.W = self.b = self.dW = self.db = None
+        self.network = None  # the Network whose buffers W, b, dW, db are views into
 
     def _checked(self, name, value):
         shape = (self.n_in, self.n_out) if name == "W" else (self.n_out,)

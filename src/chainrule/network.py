@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_X, check_y
+from ._validation import check_seed, check_X, check_y
 from .activations import ACTIVATIONS
 from .layers import Dense
 from .losses import Loss, get_loss
 
 DTYPES = ("float32", "float64")
+
+
+def label_index(Y: np.ndarray) -> np.ndarray:
+    """Class index per row of outputs or one-hot targets ``(N, K)``: argmax, or >= 0.5 if K=1."""
+    return Y[:, 0] >= 0.5 if Y.shape[1] == 1 else np.argmax(Y, axis=1)
 
 
 def _check_dtype(dtype) -> np.dtype:
@@ -47,7 +52,7 @@ class Network:
 
     def __init__(self, layers=(), seed=None, dtype="float64"):
         self.dtype = _check_dtype(dtype)
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_seed(seed))
         self.layers: list[Dense] = []
         self.params = np.zeros(0, self.dtype)
         self.grads = np.zeros(0, self.dtype)
@@ -71,6 +76,11 @@ class Network:
             )
         if any(layer is other for other in self.layers):
             raise ValueError("the same layer object cannot appear twice in a network")
+        if layer.network is not None and layer.network is not self:
+            raise ValueError(
+                f"{layer!r} already belongs to another network (its weights are views into "
+                "that network's buffer); create a new Dense layer instead"
+            )
         self.layers.append(layer)
 
     def add(self, layer: Dense) -> Network:
@@ -89,6 +99,7 @@ class Network:
         for layer, size in zip(self.layers, sizes, strict=True):
             block = slice(offset, offset + size)
             layer.bind(self.params[block], self.grads[block], self.rng)
+            layer.network = self
             self.decay_mask[offset : offset + layer.n_in * layer.n_out] = 1
             offset += size
 
@@ -291,7 +302,10 @@ class Network:
 
     def output(self, X, batch_size=8192) -> np.ndarray:
         """The network's raw output ``(N, n_out)``, computed in chunks of ``batch_size`` rows."""
-        X = self.check_X(X)
+        return self._output(self.check_X(X), batch_size)
+
+    def _output(self, X, batch_size=8192):
+        """``output`` for an ``X`` already checked and converted."""
         if len(X) <= batch_size:
             return self.forward(X)[0]
         return np.concatenate(
@@ -312,9 +326,7 @@ class Network:
             if self.layers[-1].activation.name != "softmax":
                 return P.ravel() if P.shape[1] == 1 else P
             return np.argmax(P, axis=1)
-        if P.shape[1] == 1:
-            return self.classes_[(P[:, 0] >= 0.5).astype(np.intp)]
-        return self.classes_[np.argmax(P, axis=1)]
+        return self.classes_[label_index(P).astype(np.intp)]
 
     def evaluate(self, X, y, loss=None) -> dict:
         """``{"loss": ..., "accuracy": ...}`` (classification) or ``{"loss": ..., "mae": ...}``."""
@@ -328,10 +340,7 @@ class Network:
     def _metrics(P, T, loss, classifier) -> dict:
         value = loss.value(P, T)
         if classifier:
-            if P.shape[1] == 1:
-                correct = np.count_nonzero((P[:, 0] >= 0.5) == (T[:, 0] >= 0.5))
-            else:
-                correct = np.count_nonzero(np.argmax(P, axis=1) == np.argmax(T, axis=1))
+            correct = np.count_nonzero(label_index(P) == label_index(T))
             return {"loss": value, "accuracy": correct / len(P)}
         return {"loss": value, "mae": float(np.mean(np.abs(P - T)))}
 

@@ -8,7 +8,8 @@ import time
 
 import numpy as np
 
-from ._validation import check_int, check_y
+from ._validation import check_int, check_seed, check_y
+from .network import label_index
 from .optim import Adam, get_optimizer
 
 
@@ -194,7 +195,7 @@ def fit(net, X, y, epochs=10, batch_size=32, optimizer=None, loss=None, validati
         val = (Xv, net.encode_targets(yv, loss, name="validation_data y"))
     optimizer = get_optimizer(optimizer) if optimizer is not None else Adam()
     optimizer.setup(net.params, net.decay_mask)
-    rng = np.random.default_rng(seed) if seed is not None else net.rng
+    rng = np.random.default_rng(check_seed(seed)) if seed is not None else net.rng
     callbacks = list(callbacks)
     for cb in callbacks:
         if not isinstance(cb, Callback):
@@ -207,6 +208,7 @@ def fit(net, X, y, epochs=10, batch_size=32, optimizer=None, loss=None, validati
     batch_size = min(batch_size, n)
     starts = range(0, n, batch_size)
     metric = "accuracy" if classifier else "mae"
+    labels = label_index(T) if classifier else None
     params, grads = net.params, net.grads
     net.stop_training = False
     bar = None
@@ -228,8 +230,9 @@ def fit(net, X, y, epochs=10, batch_size=32, optimizer=None, loss=None, validati
                 if shuffle:
                     perm = rng.permutation(n)
                     Xe, Te = X[perm], T[perm]
+                    Le = labels[perm] if classifier else None
                 else:
-                    Xe, Te = X, T
+                    Xe, Te, Le = X, T, labels
                 total_loss = 0.0
                 total_metric = 0.0
                 norms = np.zeros(len(net.layers)) if track_gradients else None
@@ -249,16 +252,21 @@ def fit(net, X, y, epochs=10, batch_size=32, optimizer=None, loss=None, validati
                     nb = len(Xb)
                     total_loss += value * nb
                     if classifier:
-                        if P.shape[1] == 1:
-                            total_metric += np.count_nonzero((P[:, 0] >= 0.5) == (Tb[:, 0] >= 0.5))
-                        else:
-                            total_metric += np.count_nonzero(
-                                np.argmax(P, axis=1) == np.argmax(Tb, axis=1))
+                        total_metric += np.count_nonzero(label_index(P) == Le[i : i + batch_size])
                     else:
                         total_metric += float(np.sum(np.abs(P - Tb))) / Tb.shape[1]
+                # NOTE: the batch losses were checked before each step, not after the last
+                # one; a final step to inf/NaN weights must not pass as a finished run
+                if not np.all(np.isfinite(params)):
+                    params[...] = last_good
+                    raise TrainingError(
+                        f"the weights became NaN or inf at epoch {epoch + 1}; training stopped "
+                        f"and the weights of the end of epoch {epoch} were kept (try a "
+                        "smaller learning rate)"
+                    )
                 logs = {"loss": total_loss / n, metric: total_metric / n}
                 if val is not None:
-                    vm = net._metrics(net.output(val[0]), val[1], loss, classifier)
+                    vm = net._metrics(net._output(val[0]), val[1], loss, classifier)
                     logs.update({f"val_{k}": v for k, v in vm.items()})
                 if track_gradients:
                     history.grad_norms.append((norms / len(starts)).tolist())

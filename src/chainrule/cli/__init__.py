@@ -64,17 +64,21 @@ def main(argv=None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except (CLIError, ValueError, TypeError, FileNotFoundError) as exc:
+    except (CLIError, ValueError, TypeError) as exc:
         print(f"chainrule {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # the reader went away (`chainrule explain | head`): not an error of ours; send the
         # rest of the output, including Python's final flush, to /dev/null
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a folder where a file should go, no permission, disk full...
+        where = f": {exc.filename!r}" if exc.filename else ""
+        print(f"chainrule {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 __all__ = ["CLIError", "main"]

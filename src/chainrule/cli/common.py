@@ -44,6 +44,31 @@ def positive_float(text: str) -> float:
     return value
 
 
+#: The output activation a loss implies for class labels; mse keeps the blog's sigmoid units.
+OUTPUT_FOR_LOSS = {"mse": "sigmoid", "cross_entropy": "softmax",
+                   "binary_cross_entropy": "sigmoid"}
+
+
+def output_layer(task, n_classes, n_targets, loss=None, output=None):
+    """``(activation, units)`` of the output layer for the data and the chosen loss.
+
+    Regression: linear units, one per target column (loss must be mse). Classes: softmax
+    (cross-entropy) by default, the loss's own output otherwise, and a single sigmoid
+    unit for binary cross-entropy on two classes. An explicit ``output`` wins; a loss
+    that does not fit it is refused later with the engine's own message.
+    """
+    if task == "regression":
+        if loss not in (None, "mse"):
+            raise CLIError(f"--loss must be mse for a regression dataset, got {loss!r}")
+        return output or "linear", n_targets
+    activation = output or OUTPUT_FOR_LOSS.get(loss, "softmax")
+    if loss == "binary_cross_entropy":
+        if n_classes != 2:
+            raise CLIError(f"--loss binary_cross_entropy needs 2 classes, got {n_classes}")
+        return activation, 1
+    return activation, n_classes
+
+
 def build_network(n_in, hidden, n_out, activation, output, seed, dtype="float64", init=None):
     """``Network`` of Dense layers ``n_in -> hidden... -> n_out`` (hidden share ``activation``)."""
     from .. import Dense, Network

@@ -12,7 +12,7 @@ HELP = ("Print the forward and backward pass of one sample, step by step, each n
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_network_arguments(parser, ("--output-activation",))
+    add_network_arguments(parser)
     parser.add_argument("--sample", type=int, default=0,
                         help="index of the sample in the training split")
     parser.add_argument("--tol", type=positive_float, default=1e-5,

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 
-from .common import CLIError, build_network, hidden_sizes, positive_float, positive_int
+from .common import (
+    CLIError,
+    build_network,
+    hidden_sizes,
+    output_layer,
+    positive_float,
+    positive_int,
+)
 
 HELP = ("Check a network's back-propagated gradient against central finite differences "
         "(exit 1 if a gradient is wrong).")
 
-#: The output activation each loss implies when --output is not given. mse keeps the
-#: seed's sigmoid output units.
-OUTPUT_FOR_LOSS = {"mse": "sigmoid", "cross_entropy": "softmax",
-                   "binary_cross_entropy": "sigmoid"}
-
-def add_network_arguments(parser: argparse.ArgumentParser, output_flags) -> None:
+def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by gradcheck and explain: the network, its loss and the data."""
     from ..activations import ACTIVATIONS
     from ..layers import INITIALIZERS
@@ -25,7 +27,7 @@ def add_network_arguments(parser: argparse.ArgumentParser, output_flags) -> None
                         "2-25-50-25-2 network); 'none' for no hidden layer")
     parser.add_argument("--activation", default="sigmoid", choices=sorted(ACTIVATIONS),
                         help="activation of the hidden layers")
-    parser.add_argument(*output_flags, dest="output_activation", default=None,
+    parser.add_argument("--output-activation", default=None,
                         choices=sorted(ACTIVATIONS),
                         help="activation of the output layer (default from --loss: softmax "
                         "for cross_entropy, sigmoid for mse and binary_cross_entropy)")
@@ -56,29 +58,25 @@ def load_training_data(name: str):
 
 
 def network_from_args(args, n_in: int, y, task: str, dtype="float64"):
-    """The network the options describe: output units from the loss and the data."""
+    """The network the options describe, its classes set from all of ``y``.
+
+    The classes come from the whole training split, so a few checked samples (or the one
+    that ``explain`` follows) need not contain every class.
+    """
     import numpy as np
 
-    regression = task == "regression"
-    if regression and args.loss != "mse":
-        raise CLIError(f"--loss must be mse for a regression dataset, got {args.loss!r}")
-    default_output = "linear" if regression else OUTPUT_FOR_LOSS[args.loss]
-    output = args.output_activation or default_output
-    if args.loss == "cross_entropy" and output != "softmax":
-        raise CLIError(f"--loss cross_entropy needs --output softmax, got {output!r}")
-    if args.loss == "binary_cross_entropy" and output != "sigmoid":
-        raise CLIError(f"--loss binary_cross_entropy needs --output sigmoid, got {output!r}")
-    if regression:
-        n_out = 1 if y.ndim == 1 else y.shape[1]
-    else:
-        n_classes = len(np.unique(y))
-        n_out = 1 if args.loss == "binary_cross_entropy" and n_classes == 2 else n_classes
-    return build_network(n_in, args.hidden, n_out, args.activation, output, args.seed,
-                         dtype=dtype, init=args.init)
+    classes = np.unique(y) if task == "classification" else None
+    n_targets = 1 if y.ndim == 1 else y.shape[1]
+    output, n_out = output_layer(task, None if classes is None else len(classes), n_targets,
+                                 args.loss, args.output_activation)
+    net = build_network(n_in, args.hidden, n_out, args.activation, output, args.seed,
+                        dtype=dtype, init=args.init)
+    net.classes_ = classes
+    return net
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_network_arguments(parser, ("--output", "--output-activation"))
+    add_network_arguments(parser)
     parser.add_argument("--samples", type=positive_int, default=16,
                         help="training rows the loss is averaged over")
     parser.add_argument("--dtype", default="float64", choices=["float32", "float64"],

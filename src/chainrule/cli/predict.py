@@ -21,6 +21,31 @@ def add_arguments(p):
                    help="classification: add one probability column per class")
 
 
+def _check_pipeline(pipeline, model) -> list[str]:
+    """The input column names of a model's stored pipeline, after checking its fields."""
+    from ..data import FEATURES
+
+    def ok_numbers(v):
+        return v is None or (isinstance(v, list) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in v))
+
+    names = pipeline.get("raw_names") if isinstance(pipeline, dict) else None
+    features = pipeline.get("features") if isinstance(pipeline, dict) else None
+    good = (
+        isinstance(names, list) and names and all(isinstance(n, str) for n in names)
+        and (features is None or (isinstance(features, list)
+                                  and all(isinstance(f, str) and f in FEATURES
+                                          for f in features)))
+        and isinstance(pipeline.get("prescale"), (int, float))
+        and ok_numbers(pipeline.get("mean")) and ok_numbers(pipeline.get("std"))
+        and isinstance(pipeline.get("target_mean"), (int, float))
+        and isinstance(pipeline.get("target_scale"), (int, float))
+    )
+    if not good:
+        raise CLIError(f"{model}: the model's input pipeline metadata is damaged: {pipeline!r}")
+    return list(names)
+
+
 def run(args) -> int:
     import numpy as np
 
@@ -34,7 +59,7 @@ def run(args) -> int:
         raise CLIError(str(exc)) from None
     pipeline = net.metadata.get("pipeline")
     if pipeline is not None:
-        columns = list(pipeline["raw_names"])
+        columns = _check_pipeline(pipeline, args.model)
     else:  # saved from Python without a dataset: the inputs are the columns x1..xn
         columns = [f"x{i + 1}" for i in range(net.n_in)]
     try:
@@ -42,6 +67,9 @@ def run(args) -> int:
     except DataError as exc:
         raise CLIError(str(exc)) from None
     X = apply_pipeline(pipeline, raw) if pipeline is not None else raw
+    if X.shape[1] != net.n_in:
+        raise CLIError(f"{args.model}: the model takes {net.n_in} inputs but its input "
+                       f"pipeline makes {X.shape[1]}")
     pred = net.predict(X)
     header = [*columns, "prediction"]
     rows = [list(r) for r in raw.tolist()]
@@ -57,7 +85,8 @@ def run(args) -> int:
         row[:] = [f"{v:.10g}" for v in row] + [cell]
     if args.proba:
         if net.classes_ is None:
-            raise CLIError("--proba needs a classification model; this one predicts values")
+            raise CLIError("--proba needs a trained classification model (with classes); "
+                           "this one has none")
         P = net.predict_proba(X)
         header += [f"p({c})" for c in net.classes_.tolist()]
         for row, p in zip(rows, np.asarray(P).tolist(), strict=True):

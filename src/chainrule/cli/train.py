@@ -6,12 +6,21 @@ import argparse
 import csv
 import io
 import json
+import math
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
 
-from .common import CLIError, build_network, hidden_sizes, positive_float, positive_int
+from .common import (
+    CLIError,
+    build_network,
+    hidden_sizes,
+    output_layer,
+    positive_float,
+    positive_int,
+)
 
 HELP = (
     "Train a network and write history.csv, summary.json and figures to an output folder. "
@@ -27,7 +36,7 @@ RECIPES = {
                       epochs=60, batch_size=32),
     # The blog: sigmoid everywhere, MSE on one-hot targets, per-sample SGD at lr 0.1, 50
     # epochs, its N(0, 1/n_out) init. (Biases are trained here; the blog forgot them.)
-    "seed": dict(activation="sigmoid", output="sigmoid", loss="mse", optimizer="sgd", lr=0.1,
+    "seed": dict(activation="sigmoid", loss="mse", optimizer="sgd", lr=0.1,
                  lr_decay=1.0, epochs=50, batch_size=1, init="seed"),
 }
 
@@ -63,8 +72,9 @@ def add_arguments(p):
                    help="hidden layer sizes, comma-separated, or 'none' (default: the "
                    "dataset's; moons: 25,50,25 as in the blog)")
     g.add_argument("--activation", default=None, help="hidden activation (default: recipe's)")
-    g.add_argument("--output", dest="output_activation", default=None,
-                   help="output activation (default: softmax for classes, linear for values)")
+    g.add_argument("--output-activation", default=None,
+                   help="output activation (default: softmax for classes, sigmoid with "
+                   "--loss mse or binary_cross_entropy, linear for values)")
     g.add_argument("--loss", default=None,
                    help="mse, cross_entropy or binary_cross_entropy (default: from the output)")
     g.add_argument("--init", default=None, help="glorot, he or seed (default: per activation)")
@@ -90,7 +100,8 @@ def add_arguments(p):
     g = p.add_argument_group("output")
     g.add_argument("--out", default="chainrule-out", help="output folder")
     g.add_argument("--animate", action="store_true",
-                   help="also write animation.gif of the decision boundary during training")
+                   help="also write animation.gif (and animation.mp4 when ffmpeg is installed) "
+                   "of the decision boundary during training")
     g.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     g.add_argument("--progress", choices=["auto", "lines", "bar", "none"], default="auto",
                    help="per-epoch lines, a progress bar, or nothing (auto: lines up to 100 "
@@ -114,8 +125,7 @@ def settings_from(args) -> dict:
         value = getattr(args, key)
         if value is not None:
             s[key] = value
-    if args.output_activation is not None:
-        s["output"] = args.output_activation
+    s["output"] = args.output_activation
     s.setdefault("init", None)
     s.update(momentum=args.momentum, weight_decay=args.weight_decay, seed=args.seed,
              dtype=args.dtype, patience=args.patience)
@@ -173,12 +183,8 @@ def run(args) -> int:
     s = settings_from(args)
     ds = load_data(args, s)
     classifier = ds.task == "classification"
-    n_out = ds.n_classes if classifier else ds.y_train.reshape(len(ds.y_train), -1).shape[1]
-    output = s.get("output") or ("softmax" if classifier else "linear")
-    if classifier and output == "sigmoid" and s.get("loss") == "binary_cross_entropy":
-        if ds.n_classes != 2:
-            raise CLIError(f"--loss binary_cross_entropy needs 2 classes, got {ds.n_classes}")
-        n_out = 1
+    n_targets = ds.y_train.reshape(len(ds.y_train), -1).shape[1]
+    output, n_out = output_layer(ds.task, ds.n_classes, n_targets, s["loss"], s["output"])
     net = build_network(ds.n_features, s["hidden"], n_out, s["activation"], output,
                         seed=s["seed"], dtype=s["dtype"], init=s["init"])
     optimizer = make_optimizer(s, len(ds.X_train))
@@ -216,6 +222,10 @@ def run(args) -> int:
     # the final weights (the best epoch's, after early stopping) on both splits
     final = {f"train_{k}": v for k, v in net.evaluate(ds.X_train, ds.y_train).items()}
     final.update({f"val_{k}": v for k, v in net.evaluate(ds.X_test, ds.y_test).items()})
+    bad = {k: v for k, v in final.items() if not math.isfinite(v)}
+    if bad:
+        raise CLIError(f"training diverged: the final {', '.join(bad)} is not finite "
+                       f"({bad}); try a smaller --lr")
     written = ["history.csv", "summary.json", "model.safetensors"]
     write_text(out / "history.csv", history_csv(history))
     net.save(out / "model.safetensors",
@@ -228,6 +238,9 @@ def run(args) -> int:
 
         save_animation(recorder, history, out / "animation.gif")
         written.append("animation.gif")
+        if shutil.which("ffmpeg"):  # the same frames as a video, where ffmpeg can encode it
+            save_animation(recorder, history, out / "animation.mp4")
+            written.append("animation.mp4")
     summary = {
         "dataset": ds.name,
         "task": ds.task,
@@ -237,14 +250,17 @@ def run(args) -> int:
                      "optimizer_repr": repr(optimizer), "recipe": args.recipe},
         "network": [repr(layer) for layer in net.layers],
         "epochs_run": len(history.epoch),
-        "last_epoch": {k: v[-1] for k, v in history.history.items()},
+        # JSON has no inf/NaN: a diverged validation epoch before early stopping is null
+        "last_epoch": {k: v[-1] if math.isfinite(v[-1]) else None
+                       for k, v in history.history.items()},
         "final": final,
         "train_time_s": history.train_time,
         "wall_time_s": time.perf_counter() - t_start,
         "python": platform.python_version(),
         "files": written,
     }
-    write_text(out / "summary.json", json.dumps(summary, indent=2, default=str) + "\n")
+    write_text(out / "summary.json",
+               json.dumps(summary, indent=2, default=str, allow_nan=False) + "\n")
     if not quiet:
         metric = "val_accuracy" if classifier else "val_mae"
         shown = f"{final[metric] * 100:.2f}%" if classifier else f"{final[metric]:.4f}"
