@@ -33,14 +33,19 @@ except ImportError:  # optional peer
     torch = None
 
 
-def best_of(fn, repeats):
-    """Smallest wall time of ``repeats`` calls (the least disturbed by other processes)."""
-    times = []
+def race(fns: dict, repeats) -> dict:
+    """Smallest wall time of each function over ``repeats`` rounds.
+
+    NOTE: the rounds interleave the contenders (a, b, c, a, b, c, ...), so a slow spell of
+    a shared machine hits them all alike and the ratios stay fair.
+    """
+    best = dict.fromkeys(fns, math.inf)
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
 
 
 def moons():
@@ -151,7 +156,7 @@ def bench_moons(repeats):
             torch_train(model, Xt, yt, 60, 32, 0.01)
             return model
 
-        t_torch = best_of(run_torch, repeats)
+        t_torch = race({"torch": run_torch}, repeats)["torch"]
         model = run_torch()
         with torch.no_grad():
             acc = float((model(torch.tensor(Xte)).argmax(1).numpy() == yte).mean())
@@ -164,17 +169,14 @@ def bench_step(repeats, steps=400):
     Xtr, _, ytr, _ = moons()
     X = np.tile(Xtr, (math.ceil(steps * 32 / len(Xtr)), 1))[: steps * 32]
     y = np.tile(ytr, math.ceil(steps * 32 / len(ytr)))[: steps * 32]
-    out = {}
     net = build_network(2, [25, 50, 25], 2, "relu", "softmax", seed=0)
-    out["chainrule"] = best_of(
-        lambda: net.fit(X, y, epochs=1, batch_size=32, optimizer=cr.Adam(0.001)), repeats
-    ) / steps
+    fns = {"chainrule": lambda: net.fit(X, y, epochs=1, batch_size=32,
+                                        optimizer=cr.Adam(0.001))}
     if torch is not None:
         model = torch_mlp([2, 25, 50, 25, 2], torch.float64)
         Xt, yt = torch.tensor(X), torch.tensor(y)
-        out["PyTorch"] = best_of(lambda: torch_train(model, Xt, yt, 1, 32, 0.001),
-                                 repeats) / steps
-    return out
+        fns["PyTorch"] = lambda: torch_train(model, Xt, yt, 1, 32, 0.001)
+    return {name: t / steps for name, t in race(fns, repeats).items()}
 
 
 def bench_mlp(repeats, batch_sizes, n=8192):
@@ -182,20 +184,18 @@ def bench_mlp(repeats, batch_sizes, n=8192):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, 784)).astype(np.float32)
     y = rng.integers(0, 10, n)
+    from sklearn.neural_network import MLPClassifier
+
     results = {}
     for bs in batch_sizes:
-        row = {}
         net = build_network(784, [256, 128], 10, "relu", "softmax", seed=0, dtype="float32")
-        row["chainrule"] = n / best_of(
-            lambda net=net, bs=bs: net.fit(X, y, epochs=1, batch_size=bs,
-                                           optimizer=cr.Adam(1e-3)), repeats)
+        fns = {"chainrule": lambda net=net, bs=bs: net.fit(X, y, epochs=1, batch_size=bs,
+                                                           optimizer=cr.Adam(1e-3))}
         if torch is not None:
             model = torch_mlp([784, 256, 128, 10], torch.float32)
             Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-            row["PyTorch"] = n / best_of(
-                lambda model=model, Xt=Xt, yt=yt, bs=bs: torch_train(model, Xt, yt, 1, bs, 1e-3),
-                repeats)
-        from sklearn.neural_network import MLPClassifier
+            fns["PyTorch"] = (lambda model=model, Xt=Xt, yt=yt, bs=bs:
+                              torch_train(model, Xt, yt, 1, bs, 1e-3))
 
         def run_sklearn(bs=bs):
             clf = MLPClassifier(hidden_layer_sizes=(256, 128), batch_size=bs, max_iter=1,
@@ -204,8 +204,8 @@ def bench_mlp(repeats, batch_sizes, n=8192):
                 warnings.simplefilter("ignore")
                 clf.fit(X, y)
 
-        row["scikit-learn"] = n / best_of(run_sklearn, max(1, repeats - 1))
-        results[bs] = row
+        fns["scikit-learn"] = run_sklearn
+        results[bs] = {name: n / t for name, t in race(fns, repeats).items()}
     return results
 
 
