@@ -636,7 +636,8 @@ def _render_frames(rec: BoundaryRecorder, train, valid) -> list[np.ndarray]:
                            extent=_extent(rec.axes), aspect="auto")
         _scatter(ax, ds, size=12)
     _axes_labels(ax, ds)
-    title = ax.set_title("", fontsize=10)
+    # a real title before the layout is solved, so the layout leaves room for it
+    title = ax.set_title(f"{ds.name}: epoch {rec.frames[-1][0] + 1}", fontsize=10)
 
     epochs = np.arange(1, len(train) + 1)
     ax_loss.plot(epochs, train, label="train loss")
