@@ -20,6 +20,7 @@ COMMANDS = {
     "predict": "chainrule.cli.predict",
     "gradcheck": "chainrule.cli.gradcheck",
     "explain": "chainrule.cli.explain",
+    "bench": "chainrule.cli.bench",
 }
 
 
