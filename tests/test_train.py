@@ -43,6 +43,21 @@ def test_batch_size_one_is_per_sample_sgd():
     np.testing.assert_allclose(a.params, b.params, rtol=1e-12)
 
 
+def test_the_same_optimizer_continues_across_fit_calls(moons_split):
+    Xtr, _, ytr, _ = moons_split
+    a, b = small_net(5), small_net(5)
+    opt_a, opt_b = cr.Adam(0.01), cr.Adam(0.01)
+    a.fit(Xtr, ytr, epochs=4, optimizer=opt_a, seed=1, shuffle=False)
+    for _ in range(4):
+        b.fit(Xtr, ytr, epochs=1, optimizer=opt_b, seed=1, shuffle=False)
+    assert opt_b.t == opt_a.t == 4 * 22
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-12)
+    # a fresh optimizer (or new weights after add) starts from a clean state
+    fresh = cr.Adam(0.01)
+    b.fit(Xtr, ytr, epochs=1, optimizer=fresh)
+    assert fresh.t == 22
+
+
 def test_nan_loss_stops_with_a_clear_error_and_keeps_good_weights(moons_split):
     Xtr, _, ytr, _ = moons_split
     net = small_net()

@@ -83,6 +83,7 @@ class Optimizer:
         self.weight_decay = _check_real("weight_decay", weight_decay, 0)
         self.t = 0
         self._decay = None
+        self.params = None  # the parameter vector the state belongs to (set by setup)
 
     def current_lr(self) -> float:
         """The learning rate the next step will use."""
@@ -93,6 +94,7 @@ class Optimizer:
         """Reset the state for ``params``; ``decay_mask`` is 1 on weights, 0 on biases."""
         self.t = 0
         self._decay = None
+        self.params = params
         if self.weight_decay and decay_mask is not None:
             self._decay = (self.weight_decay * decay_mask).astype(params.dtype)
         self._reset(params)

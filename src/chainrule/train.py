@@ -153,6 +153,8 @@ def fit(net, X, y, epochs=10, batch_size=32, optimizer=None, loss=None, validati
     batch_size : int
         Samples per gradient step; 1 is the seed's per-sample SGD. Capped at N.
     optimizer : Optimizer or str, default Adam(lr=0.001)
+        Passing the same optimizer to another ``fit`` of the same network continues its
+        state (momentum, Adam's moments and step count, the schedule's position).
     loss : str or Loss, default from the output layer (see ``Network.default_loss``)
     validation_data : (X_val, y_val), optional
         Measured after each epoch as ``val_loss`` and ``val_accuracy``/``val_mae``.
@@ -194,7 +196,10 @@ def fit(net, X, y, epochs=10, batch_size=32, optimizer=None, loss=None, validati
         yv = check_y(validation_data[1], len(Xv), name="validation_data y")
         val = (Xv, net.encode_targets(yv, loss, name="validation_data y"))
     optimizer = get_optimizer(optimizer) if optimizer is not None else Adam()
-    optimizer.setup(net.params, net.decay_mask)
+    if optimizer.params is not net.params:
+        # a new optimizer, or one last used on other weights: fresh state. The same
+        # optimizer passed to fit again continues (momentum, Adam's m, v, t, the schedule).
+        optimizer.setup(net.params, net.decay_mask)
     rng = np.random.default_rng(check_seed(seed)) if seed is not None else net.rng
     callbacks = list(callbacks)
     for cb in callbacks:
