@@ -112,7 +112,8 @@ def test_bad_values_rejected_by_the_parser(tmp_path, capsys, args):
     assert "error:" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["train", "predict", "gradcheck", "explain", "bench"])
+@pytest.mark.parametrize("command", ["train", "predict", "gradcheck", "explain", "playground",
+                                     "bench"])
 def test_help_describes_every_option(capsys, command):
     from chainrule.cli import build_parser
 

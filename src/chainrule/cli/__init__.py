@@ -20,6 +20,7 @@ COMMANDS = {
     "predict": "chainrule.cli.predict",
     "gradcheck": "chainrule.cli.gradcheck",
     "explain": "chainrule.cli.explain",
+    "playground": "chainrule.cli.playground",
     "bench": "chainrule.cli.bench",
 }
 
