@@ -85,7 +85,7 @@ def test_play_trains_and_draws(server_url, browser, tmp_path):
 
     page.click("#play")
     page.wait_for_function("+document.getElementById('epoch').dataset.epoch > 20",
-                           timeout=10_000)
+                           timeout=30_000)
     page.click("#play")  # pause
     page.evaluate("async () => { await app.queue; }")  # the request in flight lands
     paused_at = epoch(page)
