@@ -21,21 +21,11 @@ from ._validation import check_real
 from .layers import Dense
 from .network import Network
 from .optim import SGD, Adam, RMSprop
-from .train import Callback, EarlyStopping
+from .train import EarlyStopping
 
 #: sklearn's activation names -> ours
 _ACTIVATIONS = {"identity": "linear", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu",
                 "leaky_relu": "leaky_relu"}
-
-
-class _LossCurve(Callback):
-    """Collects the per-epoch training loss into the estimator's ``loss_curve_``."""
-
-    def __init__(self, curve):
-        self.curve = curve
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.curve.append(logs["loss"])
 
 
 class _BaseMLP(BaseEstimator):
@@ -124,8 +114,7 @@ class _BaseMLP(BaseEstimator):
             self.random_state if not isinstance(self.random_state, np.random.RandomState)
             else self.random_state.randint(2**31))
         net = Network(layers, seed=rng, dtype=self.dtype)
-        self.loss_curve_ = []
-        callbacks = [_LossCurve(self.loss_curve_)]
+        callbacks = []
         validation = None
         if self.early_stopping:
             cut = max(1, int(round(self.validation_fraction * n)))
@@ -138,11 +127,12 @@ class _BaseMLP(BaseEstimator):
         else:
             callbacks.append(EarlyStopping("loss", patience=self.n_iter_no_change,
                                            min_delta=self.tol, restore_best_weights=False))
-        net.fit(X, y, epochs=int(self.max_iter), batch_size=batch_size,
+        history = net.fit(X, y, epochs=int(self.max_iter), batch_size=batch_size,
                 optimizer=self._optimizer(batch_size), loss=loss, validation_data=validation,
                 shuffle=self.shuffle, callbacks=callbacks, verbose=2 if self.verbose else 0,
                 seed=rng)
         self.network_ = net
+        self.loss_curve_ = history.history["loss"]
         self.n_iter_ = len(self.loss_curve_)
         self.loss_ = self.loss_curve_[-1]
         self.n_layers_ = len(sizes)
